@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("privacidad/", views.privacy, name="privacy"),
+    path("healthz", views.healthz, name="healthz"),
+]
