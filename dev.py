@@ -117,6 +117,16 @@ def test(pytest_args: list[str]) -> None:
     sys.exit(code)
 
 
+def openapi() -> None:
+    """Write the API schema the code serves to docs/openapi.json (compared in a test)."""
+    ensure_venv()
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); from test_openapi import SCHEMA, current_schema; "
+        "SCHEMA.write_text(current_schema(), encoding='utf-8'); print('wrote', SCHEMA)"
+    )
+    manage("shell", "-c", code, env=django_env(RUTAPYME_TESTING="1"))
+
+
 def clean() -> None:
     """Forget the embedded database and uploaded files (the demo is loaded again on start)."""
     shutil.rmtree(ROOT / "var", ignore_errors=True)
@@ -129,6 +139,8 @@ def main() -> None:
         start()
     elif command == "test":
         test(rest)
+    elif command == "openapi":
+        openapi()
     elif command == "clean":
         clean()
     elif command == "manage":
@@ -137,6 +149,7 @@ def main() -> None:
     else:
         print(__doc__)
         print("    python3 dev.py manage ARGS  run manage.py in the virtual environment")
+        print("    python3 dev.py openapi     regenerate docs/openapi.json after an API change")
         print("    python3 dev.py clean       remove the embedded database and files")
 
 
