@@ -239,14 +239,14 @@ class FirmImport(models.Model):
         verbose_name_plural = _("importaciones de empresas")
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
     @property
     def percent_done(self) -> int:
         if not self.total_rows:
             return 100 if self.status == self.Status.DONE else 0
         return min(100, round(100 * self.rows_done / self.total_rows))
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"
 
 
 class FirmImportIssue(models.Model):
