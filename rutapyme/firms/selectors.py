@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from rutapyme.core.text import clean
 
-from .models import Firm, FirmMembership
+from .models import Firm, FirmAffiliation, FirmMembership
 from .permissions import firms_visible_to, get_firm_for_view
 
 
@@ -36,9 +36,9 @@ def firm_list(*, user, filters: FirmFilters) -> QuerySet[Firm]:
         if value:
             qs = qs.filter(**{field: value})
     if filters.partner:
-        qs = qs.filter(affiliations__organisation_id=filters.partner)
-    if filters.partner or not (user.is_platform_admin or user.is_programme_staff):
-        qs = qs.distinct()  # joins through affiliations or memberships
+        qs = qs.filter(
+            pk__in=FirmAffiliation.objects.filter(organisation_id=filters.partner).values("firm_id")
+        )
     return qs.order_by("legal_name", "id")
 
 
