@@ -41,7 +41,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with our AdminSite: sign-in through accounts:login, OTP-verified.
+    "rutapyme.accounts.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rutapyme.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,6 +136,14 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    if TESTING and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+        # conftest.py clears the cache around every test (FLUSHDB) and the login throttle
+        # counts per IP (127.0.0.1 for every test client): parallel workers sharing one
+        # Redis database would reset or trip each other's counters. One database per worker.
+        _worker = int(os.environ["PYTEST_XDIST_WORKER"][2:] or 0)
+        _url, _slash, _db = REDIS_URL.rpartition("/")
+        if _url.count("/") >= 2 and _db.isdigit():
+            CACHES["default"]["LOCATION"] = f"{_url}/{(int(_db) - _worker) % 16}"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -162,11 +172,21 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Failed logins: after LOGIN_FAILURE_LIMIT failures for one email (or one IP) within
-# LOGIN_FAILURE_WINDOW seconds, further attempts are refused until the window passes.
+# Failed logins: after LOGIN_FAILURE_LIMIT failures for one email (or LOGIN_FAILURE_IP_LIMIT
+# from one IP) within LOGIN_FAILURE_WINDOW seconds, further attempts are refused until the
+# window passes (rutapyme/accounts/throttle.py). Password-reset requests likewise.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_IP_LIMIT = int(os.environ.get("LOGIN_FAILURE_IP_LIMIT", str(4 * LOGIN_FAILURE_LIMIT)))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "3"))
+PASSWORD_RESET_IP_LIMIT = int(os.environ.get("PASSWORD_RESET_IP_LIMIT", "20"))
+PASSWORD_RESET_WINDOW = int(os.environ.get("PASSWORD_RESET_WINDOW", "3600"))
 OTP_TOTP_ISSUER = "Ruta Pyme"
+# Staff who turned on two-factor authentication must give a token to enter /admin/. With this
+# on, every staff user must have turned it on first (in "Mi cuenta"). On by default on servers.
+ADMIN_REQUIRE_TWO_FACTOR = env_bool(
+    "ADMIN_REQUIRE_TWO_FACTOR", not DEBUG and not TESTING and bool(DATABASE_URL)
+)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "es")
@@ -213,7 +233,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ruta Pyme <no-respond
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING and bool(DATABASE_URL))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# Behind our reverse proxy the client's address is the last one in X-Forwarded-For.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -97,7 +97,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="people",
     )
     phone = models.CharField(_("teléfono"), max_length=20, blank=True)
-    language = models.CharField(_("idioma"), max_length=8, default="es")
+    language = models.CharField(
+        _("idioma"),
+        max_length=8,
+        blank=True,
+        default="",
+        help_text=_("Si está vacío, el idioma del programa."),
+    )
     is_active = models.BooleanField(_("activo"), default=True)
     is_staff = models.BooleanField(
         _("acceso a la administración"),

@@ -26,7 +26,7 @@ class Money:
         return self.amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
     def format(self) -> str:
-        """"USD 1 234,50" in Spanish, "USD 1,234.50" in English; the code avoids "$" ambiguity
+        """ "USD 1 234,50" in Spanish, "USD 1,234.50" in English; the code avoids "$" ambiguity
         between the region's many dollars and pesos."""
         places = MINOR_UNITS.get(self.currency, 2)
         number = formats.number_format(self.quantized(), places, use_l10n=True, force_grouping=True)

@@ -232,6 +232,9 @@ class FirmImport(models.Model):
     error_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Moved at every checkpoint: an import "running" with no progress for minutes has lost
+    # its worker and may be resumed.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -154,6 +154,8 @@ def parse_employees(raw: object) -> tuple[int | None, str, str]:
         digits = re.findall(r"\d+", folded)
         floor = int(digits[0]) + 1 if digits else 101
         return None, str(SizeBand.for_employees(floor)), ""
+    if re.match(r"-\s*\d", folded):
+        return None, "", f"Número de empleados no válido: «{text}»."
     numbers = re.findall(r"\d+(?:\.\d+)?", folded)
     if not numbers:
         return None, "", f"Número de empleados no válido: «{text}»."

@@ -7,13 +7,25 @@ Every view, API endpoint and export reaches firms through `firms_visible_to(user
 - programme staff: every firm of their organisation's country (every country when the
   organisation has none, e.g. a regional body such as ALADI's Secretariat);
 - partner staff: the firms affiliated with their organisation;
-- anyone else: the firms they are a member of.
+- and everyone, whatever the role: the firms they are a member of (a chamber's employee may
+  also own a shop).
+
+Who may change a firm's data: admins, programme staff who see it, and the firm's members.
+Partner staff see their members but do not change the registry.
+
+The filters are subqueries (`pk IN (...)`), never joins through memberships or affiliations,
+so a firm is never repeated and no caller needs `distinct()`.
 """
 
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Firm, FirmMembership
+from .models import Firm, FirmAffiliation, FirmMembership
+
+
+def _member_of(user) -> Q:
+    return Q(pk__in=FirmMembership.objects.filter(user=user).values("firm_id"))
 
 
 def firms_visible_to(user, queryset: QuerySet[Firm] | None = None) -> QuerySet[Firm]:
@@ -22,26 +34,24 @@ def firms_visible_to(user, queryset: QuerySet[Firm] | None = None) -> QuerySet[F
         return qs.none()
     if user.is_platform_admin:
         return qs
-    if user.is_programme_staff:
-        organisation = user.organisation
-        if organisation is not None and organisation.country:
-            return qs.filter(country=organisation.country)
-        return qs if organisation is not None else qs.none()
-    if user.is_partner_staff:
-        return qs.filter(affiliations__organisation_id=user.organisation_id)
-    return qs.filter(memberships__user=user)
+    if user.is_programme_staff and user.organisation_id is not None:
+        country = user.organisation.country
+        return qs.filter(Q(country=country) | _member_of(user)) if country else qs
+    if user.is_partner_staff and user.organisation_id is not None:
+        affiliated = FirmAffiliation.objects.filter(organisation_id=user.organisation_id)
+        return qs.filter(Q(pk__in=affiliated.values("firm_id")) | _member_of(user))
+    return qs.filter(_member_of(user))
 
 
 def can_edit_firm(user, firm: Firm) -> bool:
-    """Staff who can see a firm may edit it; members may edit their own firm's data.
-
-    Partner staff see their members but do not change the registry.
-    """
+    """Admins and the programme staff who see a firm may edit it; so may its members."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_partner_staff:
-        return False
-    return firms_visible_to(user, Firm.objects.filter(pk=firm.pk)).exists()
+    if user.is_platform_admin:
+        return True
+    if user.is_programme_staff:
+        return firms_visible_to(user, Firm.objects.filter(pk=firm.pk)).exists()
+    return FirmMembership.objects.filter(firm=firm, user=user).exists()
 
 
 def can_manage_firms(user) -> bool:
@@ -64,13 +74,14 @@ def is_owner(user, firm: Firm) -> bool:
 def get_firm_for_view(user, public_id) -> Firm:
     """The firm if this user may see it; 404 otherwise, so URLs cannot be probed."""
     try:
-        return firms_visible_to(user).distinct().get(public_id=public_id)
-    except (Firm.DoesNotExist, ValueError) as exc:
+        return firms_visible_to(user).get(public_id=public_id)
+    except (Firm.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
 
 
 def get_firm_for_edit(user, public_id) -> Firm:
+    """The firm if this user may change it; 404 if they cannot see it, 403 if they only see it."""
     firm = get_firm_for_view(user, public_id)
     if not can_edit_firm(user, firm):
-        raise Http404
+        raise PermissionDenied
     return firm
