@@ -76,7 +76,7 @@ from .models import (
     FirmImportIssue,
     Source,
 )
-from .permissions import can_manage_firms
+from .permissions import firm_imports_visible_to, import_countries_for
 from .taxids import check_tax_id
 
 logger = logging.getLogger(__name__)
@@ -900,26 +900,6 @@ def firm_import_is_resumable(firm_import: FirmImport, *, now=None) -> bool:
 
 
 # --- Who may import, and reads ----------------------------------------------------------------
-
-
-def import_countries_for(user) -> list[str]:
-    """Countries this user may import into: programme staff only their organisation's."""
-    if not can_manage_firms(user):
-        return []
-    if user.is_platform_admin:
-        return list(ALADI_COUNTRIES)
-    organisation = user.organisation
-    if organisation is None:
-        return []
-    return [organisation.country] if organisation.country else list(ALADI_COUNTRIES)
-
-
-def firm_imports_visible_to(user) -> QuerySet[FirmImport]:
-    if not can_manage_firms(user):
-        return FirmImport.objects.none()
-    if user.is_platform_admin:
-        return FirmImport.objects.all()
-    return FirmImport.objects.filter(country__in=import_countries_for(user))
 
 
 def partner_organisations_for(user) -> QuerySet[Organisation]:

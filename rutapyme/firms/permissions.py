@@ -21,7 +21,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Firm, FirmAffiliation, FirmMembership
+from rutapyme.core.countries import ALADI_COUNTRIES
+
+from .models import Firm, FirmAffiliation, FirmImport, FirmMembership
 
 
 def _member_of(user) -> Q:
@@ -85,3 +87,23 @@ def get_firm_for_edit(user, public_id) -> Firm:
     if not can_edit_firm(user, firm):
         raise PermissionDenied
     return firm
+
+
+def import_countries_for(user) -> list[str]:
+    """Countries this user may import into: programme staff only their organisation's."""
+    if not can_manage_firms(user):
+        return []
+    if user.is_platform_admin:
+        return list(ALADI_COUNTRIES)
+    organisation = user.organisation
+    if organisation is None:
+        return []
+    return [organisation.country] if organisation.country else list(ALADI_COUNTRIES)
+
+
+def firm_imports_visible_to(user) -> QuerySet[FirmImport]:
+    if not can_manage_firms(user):
+        return FirmImport.objects.none()
+    if user.is_platform_admin:
+        return FirmImport.objects.all()
+    return FirmImport.objects.filter(country__in=import_countries_for(user))

@@ -24,7 +24,7 @@ from rutapyme.core.countries import ALADI_COUNTRIES
 from rutapyme.core.exports import tabular_response
 from rutapyme.core.tasks import enqueue_on_commit
 
-from . import importing, tasks
+from . import importing, permissions, tasks
 from .models import FirmImport, FirmImportIssue
 from .permissions import can_manage_firms
 
@@ -69,7 +69,7 @@ class FirmImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        countries = importing.import_countries_for(user)
+        countries = permissions.import_countries_for(user)
         field = self.fields["country"]
         field.choices = [(code, ALADI_COUNTRIES[code].name) for code in countries]
         if settings.DEFAULT_COUNTRY in countries:
@@ -142,7 +142,7 @@ def _get_import(user, public_id) -> FirmImport:
     """The import if this user may see it; 404 otherwise (no probing of other countries)."""
     _require_manager(user)
     return get_object_or_404(
-        importing.firm_imports_visible_to(user).select_related("created_by", "organisation"),
+        permissions.firm_imports_visible_to(user).select_related("created_by", "organisation"),
         public_id=public_id,
     )
 
