@@ -303,6 +303,13 @@ class ExecutemanyWriter(RawWriter):
         first = cursor.fetchone()[0] + 1
         return list(range(first, first + count))
 
+    def write(self, batch: Batch) -> None:
+        # A firm's rows share one timestamp object (firm, owner, membership, affiliations):
+        # convert it once per batch. Values stay referenced, so their ids stay unique.
+        self.converted: dict[tuple[int, str], tuple] = {}
+        super().write(batch)
+        self.converted = {}
+
     def insert(self, cursor, model, columns, rows, ids=None):
         fields, defaults = self.plan(model, columns, with_id=ids is not None)
         convert = [self._converter(f) for f in fields]
@@ -322,18 +329,17 @@ class ExecutemanyWriter(RawWriter):
         table = connection.ops.quote_name(model._meta.db_table)
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values())  # noqa: S608
 
-    @staticmethod
-    def _converter(field) -> Callable | None:
-        if field.get_internal_type() in PASS_THROUGH_TYPES:
+    def _converter(self, field) -> Callable | None:
+        kind = field.get_internal_type()
+        if kind in PASS_THROUGH_TYPES:
             return None  # sqlite3 stores these Python values as Django does
-        cache: dict = {}
+        converted = self.converted
 
         def convert(value):
-            key = id(value)  # every row of a batch shares the same timestamp object
-            if key not in cache:
-                cache.clear()
-                cache[key] = (value, field.get_db_prep_save(value, connection))
-            return cache[key][1]
+            key = (id(value), kind)
+            if key not in converted:
+                converted[key] = (value, field.get_db_prep_save(value, connection))
+            return converted[key][1]
 
         return convert
 
