@@ -45,3 +45,23 @@ class FirmAffiliationFactory(factory.django.DjangoModelFactory):
 
     firm = factory.SubFactory(FirmFactory)
     organisation = factory.SubFactory("rutapyme.accounts.tests.factories.OrganisationFactory")
+
+
+def edit_payload(firm: Firm, **changes) -> dict:
+    """The firm edit form's POST data for `firm` as it stands, with `changes` applied."""
+    data = {
+        "legal_name": firm.legal_name,
+        "trade_name": firm.trade_name,
+        "province": firm.province,
+        "canton": firm.canton,
+        "sector": firm.sector,
+        "offer_type": firm.offer_type,
+        "employees": firm.employees,
+        "legal_representative": firm.legal_representative,
+        "email": firm.email,
+        "phone": firm.phone,
+        "website": firm.website,
+        "sells_online": "" if firm.sells_online is None else str(firm.sells_online).lower(),
+    }
+    data.update(changes)
+    return data

@@ -30,6 +30,7 @@ from rutapyme.firms.tests.factories import (
     FirmAffiliationFactory,
     FirmFactory,
     FirmMembershipFactory,
+    edit_payload,
 )
 
 pytestmark = pytest.mark.django_db
@@ -99,25 +100,6 @@ def client_for(client, world: World, role: str):
 
 def login_redirect(path: str) -> str:
     return f"{reverse('accounts:login')}?next={path}"
-
-
-def edit_payload(firm: Firm, **changes) -> dict:
-    data = {
-        "legal_name": firm.legal_name,
-        "trade_name": firm.trade_name,
-        "province": firm.province,
-        "canton": firm.canton,
-        "sector": firm.sector,
-        "offer_type": firm.offer_type,
-        "employees": firm.employees,
-        "legal_representative": firm.legal_representative,
-        "email": firm.email,
-        "phone": firm.phone,
-        "website": firm.website,
-        "sells_online": "" if firm.sells_online is None else str(firm.sells_online).lower(),
-    }
-    data.update(changes)
-    return data
 
 
 def snapshot(firm: Firm) -> dict:

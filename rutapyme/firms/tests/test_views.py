@@ -24,6 +24,7 @@ from rutapyme.firms.tests.factories import (
     FirmAffiliationFactory,
     FirmFactory,
     FirmMembershipFactory,
+    edit_payload,
 )
 
 pytestmark = pytest.mark.django_db
@@ -229,25 +230,6 @@ def test_signed_in_people_are_sent_to_their_dashboard(client):
 
 
 # --- Editing ----------------------------------------------------------------------------------
-
-
-def edit_payload(firm: Firm, **changes) -> dict:
-    data = {
-        "legal_name": firm.legal_name,
-        "trade_name": firm.trade_name,
-        "province": firm.province,
-        "canton": firm.canton,
-        "sector": firm.sector,
-        "offer_type": firm.offer_type,
-        "employees": firm.employees,
-        "legal_representative": firm.legal_representative,
-        "email": firm.email,
-        "phone": firm.phone,
-        "website": firm.website,
-        "sells_online": "",
-    }
-    data.update(changes)
-    return data
 
 
 def test_owner_edits_their_firm(client):
