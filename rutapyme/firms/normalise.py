@@ -7,6 +7,7 @@ Spanish why the text cannot be understood. Shared by the forms and the bulk impo
 import re
 
 import phonenumbers
+from django.utils.translation import gettext as _
 
 from rutapyme.core.countries import ALADI_COUNTRIES, SUBDIVISIONS
 from rutapyme.core.text import clean, fold
@@ -108,7 +109,7 @@ def parse_province(country: str, raw: object) -> Result:
         return text[:10], ""  # no list for this country yet: keep as written
     code = known.get(fold(text))
     if code is None:
-        return "", f"Provincia desconocida: «{text}»."
+        return "", _("Provincia desconocida: «%(text)s».") % {"text": text}
     return code, ""
 
 
@@ -120,7 +121,7 @@ def parse_canton(raw: object) -> Result:
 def parse_sector(raw: object) -> Result:
     text = clean(raw)
     if not text:
-        return "", "Falta el sector."
+        return "", _("Falta el sector.")
     folded = fold(text)
     value = _SECTOR_WORDS.get(folded)
     if value is None:
@@ -130,17 +131,18 @@ def parse_sector(raw: object) -> Result:
                 value = _SECTOR_WORDS[word]
                 break
     if value is None:
-        return "", f"Sector desconocido: «{text}»."
+        return "", _("Sector desconocido: «%(text)s».") % {"text": text}
     return str(value), ""
 
 
 def parse_offer_type(raw: object) -> Result:
     text = clean(raw)
     if not text:
-        return "", "Falta el tipo de oferta (productos, servicios o ambos)."
+        return "", _("Falta el tipo de oferta (productos, servicios o ambos).")
     value = _OFFER_WORDS.get(fold(text))
     if value is None:
-        return "", f"Tipo de oferta desconocido: «{text}» (use productos, servicios o ambos)."
+        message = _("Tipo de oferta desconocido: «%(text)s» (use productos, servicios o ambos).")
+        return "", message % {"text": text}
     return str(value), ""
 
 
@@ -148,29 +150,30 @@ def parse_employees(raw: object) -> tuple[int | None, str, str]:
     """Returns (employees, size_band, error). Accepts 5, "5.0", "6-25", "1 a 5", "+100"."""
     text = clean(raw).replace(",", ".")
     if not text:
-        return None, "", "Falta el número de empleados."
+        return None, "", _("Falta el número de empleados.")
     folded = fold(text)
     if folded.startswith("+") or folded.startswith("mas de"):
         digits = re.findall(r"\d+", folded)
         floor = int(digits[0]) + 1 if digits else 101
         return None, str(SizeBand.for_employees(floor)), ""
     if re.match(r"-\s*\d", folded):
-        return None, "", f"Número de empleados no válido: «{text}»."
+        return None, "", _("Número de empleados no válido: «%(text)s».") % {"text": text}
     numbers = re.findall(r"\d+(?:\.\d+)?", folded)
     if not numbers:
-        return None, "", f"Número de empleados no válido: «{text}»."
+        return None, "", _("Número de empleados no válido: «%(text)s».") % {"text": text}
     values = [float(n) for n in numbers]
     if len(values) == 1:
         if not values[0].is_integer():
-            return None, "", f"Número de empleados no válido: «{text}»."
+            return None, "", _("Número de empleados no válido: «%(text)s».") % {"text": text}
         count = int(values[0])
         return count, str(SizeBand.for_employees(count)), ""
     low, high = int(values[0]), int(values[1])
     if high < low:
-        return None, "", f"Rango de empleados no válido: «{text}»."
+        return None, "", _("Rango de empleados no válido: «%(text)s».") % {"text": text}
     band_low, band_high = SizeBand.for_employees(low), SizeBand.for_employees(high)
     if band_low != band_high:
-        return None, "", f"El rango «{text}» cruza dos tamaños; indique un número."
+        message = _("El rango «%(text)s» cruza dos tamaños; indique un número.")
+        return None, "", message % {"text": text}
     return None, str(band_low), ""
 
 
@@ -193,9 +196,9 @@ def parse_phone(country: str, raw: object) -> Result:
     try:
         number = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException:
-        return "", f"Teléfono no válido: «{text}»."
+        return "", _("Teléfono no válido: «%(text)s».") % {"text": text}
     if not phonenumbers.is_valid_number(number):
-        return "", f"Teléfono no válido: «{text}»."
+        return "", _("Teléfono no válido: «%(text)s».") % {"text": text}
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ""
 
 
@@ -207,4 +210,4 @@ def parse_bool(raw: object) -> tuple[bool | None, str]:
         return True, ""
     if text in _FALSE:
         return False, ""
-    return None, f"Valor no reconocido: «{clean(raw)}» (use SI o NO)."
+    return None, _("Valor no reconocido: «%(text)s» (use SI o NO).") % {"text": clean(raw)}

@@ -13,6 +13,7 @@ import importlib
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError
 
 from rutapyme.core.countries import ALADI_COUNTRIES
@@ -45,20 +46,25 @@ def _strip_excel_float(raw: str) -> str:
 
 def _check_ecuador(compact: str) -> TaxIdCheck:
     if not compact.isdigit():
-        return TaxIdCheck(error="El RUC solo puede tener números.")
+        return TaxIdCheck(error=_("El RUC solo puede tener números."))
     if len(compact) == 12:
         # Excel dropped the leading zero of provinces 01-09.
         compact = "0" + compact
     if len(compact) != 13:
-        return TaxIdCheck(error=f"El RUC debe tener 13 dígitos; tiene {len(compact)}.")
+        return TaxIdCheck(
+            error=_("El RUC debe tener 13 dígitos; tiene %(n)s.") % {"n": len(compact)}
+        )
     province = int(compact[:2])
     if not (1 <= province <= 24 or province == 30):
-        return TaxIdCheck(error=f"Los dos primeros dígitos ({compact[:2]}) no son una provincia.")
+        return TaxIdCheck(
+            error=_("Los dos primeros dígitos (%(digits)s) no son una provincia.")
+            % {"digits": compact[:2]}
+        )
     if compact[-3:] == "000":
-        return TaxIdCheck(error="El RUC debe terminar en un número de establecimiento (001).")
+        return TaxIdCheck(error=_("El RUC debe terminar en un número de establecimiento (001)."))
     third = int(compact[2])
     if third in (7, 8):
-        return TaxIdCheck(error="El tercer dígito del RUC no puede ser 7 ni 8.")
+        return TaxIdCheck(error=_("El tercer dígito del RUC no puede ser 7 ni 8."))
     module = importlib.import_module("stdnum.ec.ruc")
     try:
         module.validate(compact)
@@ -66,24 +72,26 @@ def _check_ecuador(compact: str) -> TaxIdCheck:
         if third in (6, 9):
             return TaxIdCheck(value=compact, status=TaxIdStatus.TO_VERIFY)
         return TaxIdCheck(
-            error="El dígito verificador no corresponde: revise el RUC (persona natural)."
+            error=_("El dígito verificador no corresponde: revise el RUC (persona natural).")
         )
     return TaxIdCheck(value=compact, status=TaxIdStatus.VALID)
 
 
 def _check_without_algorithm(compact: str, label: str) -> TaxIdCheck:
     if not compact.isalnum() or not 5 <= len(compact) <= 20:
-        return TaxIdCheck(error=f"El {label} debe tener entre 5 y 20 letras o números.")
+        return TaxIdCheck(
+            error=_("El %(label)s debe tener entre 5 y 20 letras o números.") % {"label": label}
+        )
     return TaxIdCheck(value=compact.upper(), status=TaxIdStatus.TO_VERIFY)
 
 
 def check_tax_id(country_code: str, raw: object) -> TaxIdCheck:
     country = ALADI_COUNTRIES.get(country_code)
     if country is None:
-        return TaxIdCheck(error=f"País no admitido: {country_code}.")
+        return TaxIdCheck(error=_("País no admitido: %(code)s.") % {"code": country_code})
     text = _strip_excel_float(str(raw or ""))
     if not text:
-        return TaxIdCheck(error=f"Falta el {country.tax_id_label}.")
+        return TaxIdCheck(error=_("Falta el %(label)s.") % {"label": country.tax_id_label})
     compact = _NON_ALNUM.sub("", text)
     if country.code == "EC":
         return _check_ecuador(compact)
@@ -94,6 +102,7 @@ def check_tax_id(country_code: str, raw: object) -> TaxIdCheck:
         value = module.validate(text)
     except ValidationError:
         return TaxIdCheck(
-            error=f"El {country.tax_id_label} no es válido: revise los dígitos y el verificador."
+            error=_("El %(label)s no es válido: revise los dígitos y el verificador.")
+            % {"label": country.tax_id_label}
         )
     return TaxIdCheck(value=module.compact(value).upper(), status=TaxIdStatus.VALID)
