@@ -112,19 +112,23 @@ def _reset_world():
     _existing_firm()
 
 
+# What one clean run of _messy_file() reports (with its one pre-existing firm).
+MESSY_FILE_COUNTS = {
+    "status": "done",
+    "rows": 11,
+    "created": 5,
+    "updated": 1,
+    "unchanged": 0,
+    "rejected": 2,
+    "duplicates": 2,
+    "empty": 1,
+}
+
+
 def test_clean_run_of_the_messy_file():
     state = _clean_run()
 
-    assert state["counts"] == {
-        "status": "done",
-        "rows": 11,
-        "created": 5,
-        "updated": 1,
-        "unchanged": 0,
-        "rejected": 2,
-        "duplicates": 2,
-        "empty": 1,
-    }
+    assert state["counts"] == MESSY_FILE_COUNTS
     assert [(line, kind, reason) for line, kind, _tax, reason, _raw in state["issues"]] == [
         (5, "rejected", "El dígito verificador no corresponde: revise el RUC (persona natural)."),
         (6, "duplicate", "Igual a la línea 2: no se importa dos veces."),
@@ -270,16 +274,7 @@ def test_dry_run_reports_but_writes_no_firm():
     existing.refresh_from_db()
     assert existing.legal_name == "Cerámica Vieja"
     assert (ConsentRecord.objects.count(), FirmAffiliation.objects.count()) == (0, 0)
-    assert counts(firm_import) == {
-        "status": "done",
-        "rows": 11,
-        "created": 5,
-        "updated": 1,
-        "unchanged": 0,
-        "rejected": 2,
-        "duplicates": 2,
-        "empty": 1,
-    }
+    assert counts(firm_import) == MESSY_FILE_COUNTS
 
 
 @pytest.mark.parametrize("killed_after", [1, 2, 3])
