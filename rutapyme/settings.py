@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rutapyme.core",
     "rutapyme.accounts",
     "rutapyme.firms",
+    "rutapyme.diagnosis",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("rutapyme.core.urls")),
     path("cuenta/", include("rutapyme.accounts.urls")),
     path("empresas/", include("rutapyme.firms.urls")),
+    path("diagnostico/", include("rutapyme.diagnosis.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

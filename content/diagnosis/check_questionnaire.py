@@ -10,7 +10,7 @@ Standard library only, so it runs anywhere (CI, a programme officer's laptop):
     python3 content/diagnosis/check_questionnaire.py --check-csv answers.csv
 
 Exit status is 0 when the questionnaire (and the CSV, if given) has no errors, 1 otherwise.
-The rules checked are the ones maturity-scale.md and import-template.md rely on.
+The rules checked are the ones docs/diagnosis-scale.md and docs/diagnosis-import-format.md rely on.
 """
 
 import argparse
@@ -90,7 +90,8 @@ EXPECTED_SCALES = {
     "q23_training_needs": "need4",
 }
 
-# Codes that the rules in maturity-scale.md name explicitly: if one disappears, the rules break.
+# Codes that the rules in docs/diagnosis-scale.md name explicitly: if one disappears, the
+# rules break.
 RULE_REFERENCES = {
     "q06_online_sales": ["own_store", "marketplace", "both", "none"],
     "q07_area_experience": [
@@ -489,8 +490,9 @@ def check_csv(doc, path, today=None):
     """Validate a CSV of answers against the questionnaire; returns a list of problems.
 
     Each problem is (line, tax_id, country, column, value, severity, code, message), the
-    columns of the error report described in import-template.md. Tax-ID check digits and the
-    match with the firm registry are the importer's job (they need the database and stdnum).
+    columns of the error report described in docs/diagnosis-import-format.md. Tax-ID check
+    digits and the match with the firm registry are the importer's job (they need the
+    database and stdnum).
     """
     today = today or datetime.date.today()
     raw = Path(path).read_text(encoding="utf-8-sig")
