@@ -4,6 +4,7 @@ docs/openapi.json and compared in a test (rutapyme/core/tests/test_openapi.py)."
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from rutapyme.diagnosis.api import router as diagnoses_router
 from rutapyme.firms.api import router as firms_router
 
 api = NinjaAPI(
@@ -14,3 +15,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/firms/", firms_router)
+api.add_router("/diagnoses/", diagnoses_router)
