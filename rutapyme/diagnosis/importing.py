@@ -18,7 +18,7 @@ Rows
     Every problem of a row is found (`check_row` for what the file alone says, `check_answers`
     once the firm is known); a row with any error is recorded nowhere and its every problem is
     listed, with the row as it was for the rejected-rows download; warnings never block.
-    A valid row is recorded with `services.diagnosis_record`, which identifies a response by
+    Valid rows are recorded with `services.diagnoses_record_many`, which identifies a response by
     firm, questionnaire version and interview day, so importing a file again changes nothing.
     rows_done = created + updated + unchanged + rejected + empty lines.
 
@@ -701,7 +701,8 @@ def record_rows(run: Run, diagnosis_import: DiagnosisImport, rows: list[RowCheck
     """Check the chunk's answers against the registry and record the rows without errors."""
     user = diagnosis_import.created_by
     firms = find_firms(user, {row.key for row in rows if row.key is not None})
-    results: list[RowResult] = []
+    results: list[RowResult | None] = []
+    valid: list[tuple[int, RowCheck, Firm, dict]] = []
     for row in rows:
         if row.empty:
             results.append(RowResult(row, EMPTY))
@@ -738,20 +739,20 @@ def record_rows(run: Run, diagnosis_import: DiagnosisImport, rows: list[RowCheck
         if _has_errors(row) or firm is None:
             results.append(RowResult(row, REJECTED))
             continue
-        recorded = services.diagnosis_record(
-            firm=firm,
-            questionnaire=run.questionnaire,
-            answers=answers,
-            answered_on=row.answered_on,
-            channel=row.channel,
-            interviewer=row.interviewer,
-            user=user,
-            source_import=diagnosis_import,
-            refresh_sequence=False,
-        )
-        results.append(RowResult(row, recorded.outcome, firm.pk))
-    for firm_id in sorted({r.firm_id for r in results if r.outcome in (CREATED, UPDATED)}):
-        services.firm_refresh_sequence(firm_id=firm_id)
+        valid.append((len(results), row, firm, answers))
+        results.append(None)
+    interviews = [
+        services.Interview(firm, answers, row.answered_on, row.channel, row.interviewer)
+        for _index, row, firm, answers in valid
+    ]
+    recorded = services.diagnoses_record_many(
+        questionnaire=run.questionnaire,
+        interviews=interviews,
+        user=user,
+        source_import=diagnosis_import,
+    )
+    for (index, row, firm, _answers), outcome in zip(valid, recorded, strict=True):
+        results[index] = RowResult(row, outcome.outcome, firm.pk)
     return results
 
 

@@ -181,6 +181,17 @@ class Recorded:
     outcome: str  # "created", "updated" or "unchanged"
 
 
+@dataclass(frozen=True)
+class Interview:
+    """A complete set of answers collected outside the platform (phone, paper, workshop)."""
+
+    firm: Firm
+    answers: Mapping[str, Any]
+    answered_on: datetime.date
+    channel: str
+    interviewer: str = ""
+
+
 def diagnosis_record(
     *,
     firm: Firm,
@@ -191,84 +202,152 @@ def diagnosis_record(
     interviewer: str = "",
     user: User | None = None,
     source_import: DiagnosisImport | None = None,
-    refresh_sequence: bool = True,
 ) -> Recorded:
-    """Save a complete set of answers collected outside the platform (phone, paper).
+    """Save one interview's answers as a final diagnosis (see `diagnoses_record_many`)."""
+    interview = Interview(firm, answers, answered_on, channel, interviewer)
+    return diagnoses_record_many(
+        questionnaire=questionnaire, interviews=[interview], user=user, source_import=source_import
+    )[0]
+
+
+def diagnoses_record_many(
+    *,
+    questionnaire: Questionnaire,
+    interviews: list[Interview],
+    user: User | None = None,
+    source_import: DiagnosisImport | None = None,
+) -> list[Recorded]:
+    """Save interviews as final diagnoses, in a fixed number of queries for the whole batch.
 
     The answers must already be clean (`clean_answers` with `require=True`, no errors). A
-    response is identified by firm, questionnaire version and interview day: importing the same
-    file again updates it (or leaves it unchanged) instead of creating a second one.
-    Callers that record many rows of one firm set `refresh_sequence=False` and call
-    `firm_refresh_sequence` once per firm at the end.
+    response is identified by firm, questionnaire version and interview day: recording the
+    same interview again updates it (or leaves it unchanged) instead of creating a second
+    one. Diagnoses answered online are never matched or replaced. The firms' sequences
+    (attempt, latest, first level) are refreshed once at the end.
     """
     spec = questionnaire.spec
-    existing = (
-        Diagnosis.objects.filter(
-            firm=firm,
-            questionnaire=questionnaire,
-            answered_on=answered_on,
-            status=Diagnosis.Status.SUBMITTED,
+    existing: dict[tuple[int, datetime.date], Diagnosis] = {}
+    if interviews:
+        candidates = (
+            Diagnosis.objects.filter(
+                questionnaire=questionnaire,
+                status=Diagnosis.Status.SUBMITTED,
+                firm_id__in={i.firm.pk for i in interviews},
+                answered_on__in={i.answered_on for i in interviews},
+            )
+            .exclude(channel=Diagnosis.Channel.ONLINE)
+            .order_by("pk")
         )
-        .exclude(channel=Diagnosis.Channel.ONLINE)
-        .first()
-    )
-    if existing is not None:
-        if (
-            existing.answers == dict(answers)
-            and existing.channel == channel
-            and existing.interviewer == interviewer
+        for diagnosis in candidates:
+            existing.setdefault((diagnosis.firm_id, diagnosis.answered_on), diagnosis)
+    now = timezone.now()
+    created: list[Diagnosis] = []
+    updated: dict[int, Diagnosis] = {}
+    recorded: list[Recorded] = []
+    for interview in interviews:
+        key = (interview.firm.pk, interview.answered_on)
+        diagnosis = existing.get(key)
+        if diagnosis is None:
+            diagnosis = Diagnosis(
+                firm=interview.firm,
+                questionnaire=questionnaire,
+                offer_type=interview.firm.offer_type,
+                started_by=user,
+            )
+            existing[key] = diagnosis
+            created.append(diagnosis)
+            outcome = "created"
+        elif (
+            diagnosis.answers == dict(interview.answers)
+            and diagnosis.channel == interview.channel
+            and diagnosis.interviewer == interview.interviewer
         ):
-            return Recorded(existing, "unchanged")
-        diagnosis, outcome = existing, "updated"
-    else:
-        diagnosis = Diagnosis(
-            firm=firm, questionnaire=questionnaire, offer_type=firm.offer_type, started_by=user
+            recorded.append(Recorded(diagnosis, "unchanged"))
+            continue
+        else:
+            if diagnosis.pk is not None:
+                updated[diagnosis.pk] = diagnosis
+            outcome = "updated"
+        diagnosis.channel = interview.channel
+        diagnosis.interviewer = interview.interviewer
+        diagnosis.source_import = source_import
+        _finalise(
+            diagnosis,
+            spec=spec,
+            answers=interview.answers,
+            submitted_at=now,
+            answered_on=interview.answered_on,
+            submitted_by=user,
         )
-        outcome = "created"
-    diagnosis.channel = channel
-    diagnosis.interviewer = interviewer
-    diagnosis.source_import = source_import
-    _finalise(
-        diagnosis,
-        spec=spec,
-        answers=answers,
-        submitted_at=timezone.now(),
-        answered_on=answered_on,
-        submitted_by=user,
-    )
+        recorded.append(Recorded(diagnosis, outcome))
     with transaction.atomic():
-        diagnosis.save()
-        if refresh_sequence:
-            firm_refresh_sequence(firm_id=firm.pk)
-    return Recorded(diagnosis, outcome)
+        Diagnosis.objects.bulk_create(created, batch_size=500)
+        Diagnosis.objects.bulk_update(updated.values(), RECORDED_FIELDS, batch_size=500)
+        firms_refresh_sequence(
+            firm_ids={r.diagnosis.firm_id for r in recorded if r.outcome != "unchanged"}
+        )
+    return recorded
+
+
+RECORDED_FIELDS = [
+    "answers",
+    "status",
+    "channel",
+    "interviewer",
+    "source_import",
+    "submitted_at",
+    "submitted_by",
+    "answered_on",
+    "current_step",
+    "country",
+    "sector",
+    "size_band",
+    "rules_version",
+    "level",
+    "result",
+    "signature",
+    "updated_at",
+]
 
 
 def firm_refresh_sequence(*, firm_id: int) -> None:
-    """Number a firm's submitted diagnoses in the order they were answered; mark the latest.
+    firms_refresh_sequence(firm_ids={firm_id})
+
+
+def firms_refresh_sequence(*, firm_ids: set[int]) -> None:
+    """Number each firm's submitted diagnoses in the order they were answered; mark the latest.
 
     `attempt` 1, 2, …; `is_latest` on the last; `first_level` (the level of attempt 1) on
-    every one, so the report's before/after needs no second query. Idempotent.
+    every one, so the report's before/after needs no second query. Idempotent; a fixed
+    number of queries for any number of firms.
     """
+    if not firm_ids:
+        return
     with transaction.atomic():
         rows = list(
             Diagnosis.objects.select_for_update()
-            .filter(firm_id=firm_id, status=Diagnosis.Status.SUBMITTED)
-            .order_by("answered_on", "submitted_at", "pk")
-            .only("pk", "attempt", "is_latest", "first_level", "level")
+            .filter(firm_id__in=firm_ids, status=Diagnosis.Status.SUBMITTED)
+            .order_by("firm_id", "answered_on", "submitted_at", "pk")
+            .only("pk", "firm_id", "attempt", "is_latest", "first_level", "level")
         )
-        if not rows:
-            return
-        first_level = rows[0].level
+        by_firm: dict[int, list[Diagnosis]] = {}
+        for row in rows:
+            by_firm.setdefault(row.firm_id, []).append(row)
         changed = []
-        for index, row in enumerate(rows, start=1):
-            wanted = (index, index == len(rows), first_level)
-            if (row.attempt, row.is_latest, row.first_level) != wanted:
-                row.attempt, row.is_latest, row.first_level = wanted
-                changed.append(row)
+        for firm_rows in by_firm.values():
+            first_level = firm_rows[0].level
+            for index, row in enumerate(firm_rows, start=1):
+                wanted = (index, index == len(firm_rows), first_level)
+                if (row.attempt, row.is_latest, row.first_level) != wanted:
+                    row.attempt, row.is_latest, row.first_level = wanted
+                    changed.append(row)
         if not changed:
             return
-        # Clear the old latest first: at most one latest per firm is a database constraint.
-        Diagnosis.objects.filter(firm_id=firm_id, is_latest=True).exclude(pk=rows[-1].pk).update(
-            is_latest=False
+        # Clear old latest flags first: at most one latest per firm is a database constraint.
+        latest = [firm_rows[-1].pk for firm_rows in by_firm.values()]
+        Diagnosis.objects.filter(firm_id__in=firm_ids, is_latest=True).exclude(
+            pk__in=latest
+        ).update(is_latest=False)
+        Diagnosis.objects.bulk_update(
+            changed, ["attempt", "is_latest", "first_level"], batch_size=500
         )
-        Diagnosis.objects.bulk_update(changed, ["attempt", "is_latest", "first_level"])

@@ -403,19 +403,20 @@ def test_firms_are_looked_up_once_per_chunk_and_sequences_refreshed_once_per_fir
     content = csv_bytes([answer_row(f, answers_for(f, seed=i)) for i, f in enumerate(firms)])
     diagnosis_import = create_import(content)
     refreshed = []
-    real_refresh = services.firm_refresh_sequence
+    real_refresh = services.firms_refresh_sequence
 
-    def refresh(*, firm_id):
-        refreshed.append(firm_id)
-        real_refresh(firm_id=firm_id)
+    def refresh(*, firm_ids):
+        refreshed.append(sorted(firm_ids))
+        real_refresh(firm_ids=firm_ids)
 
-    monkeypatch.setattr(services, "firm_refresh_sequence", refresh)
+    monkeypatch.setattr(services, "firms_refresh_sequence", refresh)
     with CaptureQueriesContext(connection) as context:
         importing.diagnosis_import_process(diagnosis_import_id=diagnosis_import.pk)
 
     firm_queries = [q for q in context.captured_queries if 'FROM "firms_firm"' in q["sql"]]
     assert len(firm_queries) == 3  # chunks of 3, 3 and 1 rows
-    assert sorted(refreshed) == sorted(f.pk for f in firms)
+    pks = [f.pk for f in firms]
+    assert refreshed == [sorted(pks[0:3]), sorted(pks[3:6]), [pks[6]]]  # once per chunk
     assert Diagnosis.objects.filter(is_latest=True, attempt=1).count() == 7
 
 
@@ -536,16 +537,16 @@ def test_an_unexpected_error_fails_the_import_and_a_rerun_finishes_it(monkeypatc
     monkeypatch.setattr(importing, "CHUNK_SIZE", 3)
     content, user, clean = _clean_run()
     diagnosis_import = create_import(content, user=user)
-    real_record = services.diagnosis_record
+    real_record = services.diagnoses_record_many
     calls = []
 
     def record_then_fail(**kwargs):
-        calls.append(kwargs["firm"].pk)
+        calls.append(len(kwargs["interviews"]))
         if len(calls) == 2:
             raise RuntimeError("database went away")
         return real_record(**kwargs)
 
-    monkeypatch.setattr(services, "diagnosis_record", record_then_fail)
+    monkeypatch.setattr(services, "diagnoses_record_many", record_then_fail)
     with pytest.raises(RuntimeError):
         importing.diagnosis_import_process(diagnosis_import_id=diagnosis_import.pk)
     diagnosis_import.refresh_from_db()
@@ -553,6 +554,6 @@ def test_an_unexpected_error_fails_the_import_and_a_rerun_finishes_it(monkeypatc
     assert diagnosis_import.error_message.startswith("La importación se detuvo por un error")
     assert importing.diagnosis_import_is_resumable(diagnosis_import)
 
-    monkeypatch.setattr(services, "diagnosis_record", real_record)
+    monkeypatch.setattr(services, "diagnoses_record_many", real_record)
     importing.diagnosis_import_process(diagnosis_import_id=diagnosis_import.pk)
     assert _state(diagnosis_import) == clean
