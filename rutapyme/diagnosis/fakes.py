@@ -7,6 +7,12 @@ from typing import Any
 
 from .questionnaire import QuestionnaireSpec, text_key
 
+# How often the exclusive option ("no", "todavía no exporto", "ninguno") is chosen: most
+# firms of a programme do not export through e-commerce yet (seed 003: almost 70 % of
+# exporting pymes never had), so the demo's report does not look like a cohort of exporters.
+EXCLUSIVE_SHARE = {"q09_ecommerce_export": 0.7, "q04_export_destinations": 0.5}
+DEFAULT_EXCLUSIVE_SHARE = 0.25
+
 SAMPLE_TEXTS = (
     "Ferias virtuales con compradores de la región",
     "Asesoría para registrar la marca",
@@ -37,7 +43,7 @@ def random_answers(
         elif q.kind == "multiple":
             exclusive = [o for o in q.options if o.code in q.exclusive]
             others = [o for o in q.options if o.code not in q.exclusive]
-            if exclusive and rng.random() < 0.25:
+            if exclusive and rng.random() < EXCLUSIVE_SHARE.get(q.code, DEFAULT_EXCLUSIVE_SHARE):
                 chosen = [rng.choice(exclusive)]
             else:
                 chosen = rng.sample(others, k=rng.randint(1, min(3, len(others))))

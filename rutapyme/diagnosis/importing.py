@@ -831,7 +831,9 @@ def diagnosis_import_create(
 def _start(diagnosis_import_id: int) -> DiagnosisImport | None:
     with transaction.atomic():
         diagnosis_import = (
-            DiagnosisImport.objects.select_for_update()
+            # created_by is nullable (an outer join), which PostgreSQL cannot lock: lock only
+            # the import row.
+            DiagnosisImport.objects.select_for_update(of=("self",))
             .select_related("questionnaire", "created_by")
             .get(pk=diagnosis_import_id)
         )

@@ -64,7 +64,11 @@ class Position:
     def char(self, value: Any) -> str:
         if value is None:
             return NA
-        return CODES[self.values.index(value)]
+        # Compare by type too: (False, True).index(0) and (1, 2).index(True) would "succeed".
+        for index, known in enumerate(self.values):
+            if known == value and type(known) is type(value):
+                return CODES[index]
+        raise ValueError(f"{self.key}: {value!r} is not one of {self.values!r}")
 
     def value_of(self, char: str) -> Any:
         return None if char == NA else self.values[CODES.index(char)]
@@ -103,7 +107,11 @@ def _build_layout(spec: QuestionnaireSpec) -> tuple[Position, ...]:
         item for q in spec.questions.values() for item in q.items if item.barrier_priority
     ]
     positions.extend(Position(f"result.barrier_top.{item.key}", (True,)) for item in barrier_items)
-    positions.extend(Position(f"result.topic.{topic}", TOPIC_STATES) for topic in Topic.values)
+    # The version's own topic list (equal to the vocabulary today, tests keep them equal), so
+    # the layout stays a function of the definition: a topic added to the vocabulary later
+    # must not shift the positions of signatures already stored.
+    topics = [topic["code"] for topic in spec.topics] or list(Topic.values)
+    positions.extend(Position(f"result.topic.{topic}", TOPIC_STATES) for topic in topics)
     return tuple(positions)
 
 
@@ -149,20 +157,61 @@ def encode(spec: QuestionnaireSpec, answers: Mapping[str, Any], result: Mapping)
     return "".join(chars)
 
 
+class Columns:
+    """The signatures of one questionnaire version, ready to be counted column by column.
+
+    Built once per version and selection; `counts()` gives every position's value counts,
+    `count_any()` the number of signatures holding a value in any of several positions (a
+    union, e.g. "chose WhatsApp or another social network"), which per-position counts cannot
+    give. Both run in C (slicing, `str.count`, big-integer OR).
+    """
+
+    def __init__(self, spec: QuestionnaireSpec, signatures: Iterable[str]):
+        self.positions = layout(spec)
+        self.width = len(self.positions)
+        self._index = {position.key: i for i, position in enumerate(self.positions)}
+        rows = signatures if isinstance(signatures, list) else list(signatures)
+        wrong = sum(1 for s in rows if len(s) != self.width)
+        if wrong:
+            # Never count a misaligned string: every later column would be shifted.
+            raise ValueError(f"{wrong} signatures are not {self.width} characters long")
+        self.rows = len(rows)
+        self.blob = "".join(rows)
+
+    def column(self, key: str) -> str:
+        """The characters of one position, one per signature."""
+        return self.blob[self._index[key] :: self.width]
+
+    def counts(self) -> dict[str, dict[Any, int]]:
+        """For every position, how many signatures hold each value (None = not answered)."""
+        counts: dict[str, dict[Any, int]] = {}
+        for index, position in enumerate(self.positions):
+            column = self.blob[index :: self.width]
+            per_value = {value: column.count(CODES[i]) for i, value in enumerate(position.values)}
+            per_value[None] = column.count(NA)
+            counts[position.key] = per_value
+        return counts
+
+    def count_any(self, keys: Iterable[str], value: Any) -> int:
+        """How many signatures hold `value` in at least one of the positions `keys`.
+
+        Keys this version does not have are skipped. Each column becomes a big integer with
+        one byte per signature (1 where the value is held), the columns are OR-ed and the set
+        bits counted.
+        """
+        union = 0
+        for key in keys:
+            index = self._index.get(key)
+            if index is None:
+                continue
+            char = self.positions[index].char(value)
+            table = bytearray(256)
+            table[ord(char)] = 1
+            column = self.blob[index :: self.width].encode("ascii").translate(table)
+            union |= int.from_bytes(column, "big")
+        return union.bit_count()
+
+
 def count(spec: QuestionnaireSpec, signatures: Iterable[str]) -> dict[str, dict[Any, int]]:
     """For every position, how many signatures hold each value (None = not answered)."""
-    positions = layout(spec)
-    width = len(positions)
-    rows = list(signatures)
-    wrong = sum(1 for s in rows if len(s) != width)
-    if wrong:
-        # Never count a misaligned string: every later column would be shifted.
-        raise ValueError(f"{wrong} signatures are not {width} characters long")
-    blob = "".join(rows)
-    counts: dict[str, dict[Any, int]] = {}
-    for index, position in enumerate(positions):
-        column = blob[index::width]
-        per_value = {value: column.count(CODES[i]) for i, value in enumerate(position.values)}
-        per_value[None] = column.count(NA)
-        counts[position.key] = per_value
-    return counts
+    return Columns(spec, signatures).counts()
