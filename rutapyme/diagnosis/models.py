@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rutapyme.accounts.models import Organisation
 from rutapyme.core.countries import COUNTRY_CHOICES
+from rutapyme.core.models import BackgroundImport
 from rutapyme.firms.models import Firm
 
 from .questionnaire import QuestionnaireSpec, parse
@@ -61,50 +62,17 @@ def _parsed(pk, code, version, definition) -> QuestionnaireSpec:
 _SPECS: dict[tuple, QuestionnaireSpec] = {}
 
 
-class DiagnosisImport(models.Model):
+class DiagnosisImport(BackgroundImport):
     """One upload of answers collected by phone or on paper, processed in the background."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("En cola")
-        RUNNING = "running", _("En curso")
-        DONE = "done", _("Terminada")
-        FAILED = "failed", _("Falló")
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT)
     file = models.FileField(upload_to="diagnosis-imports/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
     organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    total_rows = models.PositiveIntegerField(null=True, blank=True)
-    rows_done = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
     warning_count = models.PositiveIntegerField(default=0)
-    error_message = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    progress_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundImport.Meta):
         verbose_name = _("importación de respuestas")
         verbose_name_plural = _("importaciones de respuestas")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"
-
-    @property
-    def percent_done(self) -> int:
-        if not self.total_rows:
-            return 100 if self.status == self.Status.DONE else 0
-        return min(100, round(100 * self.rows_done / self.total_rows))
 
 
 class DiagnosisImportIssue(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rutapyme.accounts.models import Organisation
 from rutapyme.core.countries import COUNTRY_CHOICES, subdivision_name
+from rutapyme.core.models import BackgroundImport
 
 
 class Sector(models.TextChoices):
@@ -193,28 +194,12 @@ class ConsentRecord(models.Model):
         return f"{self.firm_id} v{self.text_version} {self.accepted_at:%Y-%m-%d}"
 
 
-class FirmImport(models.Model):
-    """One upload of the ministry's base (or any firm list), processed in the background.
+class FirmImport(BackgroundImport):
+    """One upload of the ministry's base (or any firm list), processed in the background."""
 
-    Progress is checkpointed: `rows_done` and the counters are committed in the same
-    transaction as the firms of each chunk, so a worker killed half-way resumes from the
-    last checkpoint and the import ends exactly as one clean run would.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("En cola")
-        RUNNING = "running", _("En curso")
-        DONE = "done", _("Terminada")
-        FAILED = "failed", _("Falló")
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     file = models.FileField(upload_to="imports/%Y/%m/")
-    original_name = models.CharField(max_length=255)
     country = models.CharField(max_length=2, choices=COUNTRY_CHOICES)
     dry_run = models.BooleanField(default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.SET_NULL,
@@ -222,34 +207,10 @@ class FirmImport(models.Model):
         blank=True,
         help_text=_("Si se indica, las empresas importadas quedan afiliadas a esta organización."),
     )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    total_rows = models.PositiveIntegerField(null=True, blank=True)
-    rows_done = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
-    error_message = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    # Moved at every checkpoint: an import "running" with no progress for minutes has lost
-    # its worker and may be resumed.
-    progress_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundImport.Meta):
         verbose_name = _("importación de empresas")
         verbose_name_plural = _("importaciones de empresas")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"
-
-    @property
-    def percent_done(self) -> int:
-        if not self.total_rows:
-            return 100 if self.status == self.Status.DONE else 0
-        return min(100, round(100 * self.rows_done / self.total_rows))
 
 
 class FirmImportIssue(models.Model):
