@@ -54,18 +54,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from rutapyme.core.countries import ALADI_COUNTRIES
-from rutapyme.core.text import clean, fold
-from rutapyme.firms.importing import (
-    _HEAD_BYTES,
+from rutapyme.core.tabular import (
+    HEAD_BYTES,
     ImportFileError,
     ImportRunSuperseded,
-    _csv_records,
-    _is_blank,
-    _open_workbook,
-    _sniff_binary,
-    _sniff_delimiter,
+    csv_records,
+    is_blank,
     iter_data_rows,
+    open_workbook,
+    sniff_binary,
+    sniff_delimiter,
 )
+from rutapyme.core.text import clean, fold
 from rutapyme.firms.models import Firm
 from rutapyme.firms.permissions import firms_visible_to
 from rutapyme.firms.taxids import check_tax_id
@@ -269,15 +269,15 @@ def _scan_csv(fileobj, name: str, encoding: str, delimiter: str, header_only: bo
     layout = Layout(kind="csv", header_line=0, header=[], encoding=encoding, delimiter=delimiter)
     data_lines = number = 0
     try:
-        for number, record in enumerate(_csv_records(fileobj, encoding, delimiter), start=1):
+        for number, record in enumerate(csv_records(fileobj, encoding, delimiter), start=1):
             if not layout.header_line:
-                if not _is_blank(record):
+                if not is_blank(record):
                     layout.header, layout.header_line = record, number
                     if header_only:
                         break
                 continue
             data_lines += 1
-            if not _is_blank(record):
+            if not is_blank(record):
                 layout.filled_lines += 1
     except csv.Error as exc:
         raise ImportFileError(
@@ -289,13 +289,13 @@ def _scan_csv(fileobj, name: str, encoding: str, delimiter: str, header_only: bo
 
 
 def _scan_xlsx(fileobj, name: str, header_only: bool) -> Layout:
-    workbook, sheet = _open_workbook(fileobj, name)
+    workbook, sheet = open_workbook(fileobj, name)
     layout = Layout(kind="xlsx", header_line=0, header=[])
     try:
         declared = sheet.max_row  # from the sheet's <dimension>: only an estimate
         sheet.reset_dimensions()
         for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            if _is_blank(values):
+            if is_blank(values):
                 continue
             if layout.header_line:
                 layout.filled_lines = 1
@@ -329,12 +329,12 @@ def read_layout(
     Raises ImportFileError with a message for the person who uploaded the file.
     """
     fileobj.seek(0)
-    head = fileobj.read(_HEAD_BYTES)
-    kind = _sniff_binary(head, name)
+    head = fileobj.read(HEAD_BYTES)
+    kind = sniff_binary(head, name)
     if kind == "xlsx":
         layout = _scan_xlsx(fileobj, name, header_only)
     else:
-        delimiter = _sniff_delimiter(
+        delimiter = sniff_delimiter(
             head.decode("utf-16" if kind == "utf-16" else "utf-8", errors="replace")
         )
         encodings = ("utf-16",) if kind == "utf-16" else ("utf-8-sig", "cp1252", "latin-1")
@@ -456,7 +456,7 @@ def check_row(run: Run, state: FileState, line: int, cells: list) -> RowCheck:
     """Everything the file alone says about a row: identity, version, date, channel."""
     cells = ["" if cell is None else str(cell) for cell in cells]
     row = RowCheck(line=line, cells=cells)
-    if _is_blank(cells):
+    if is_blank(cells):
         row.empty = True
         return row
     columns, width = run.layout.columns, len(cells)

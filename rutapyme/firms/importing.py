@@ -42,14 +42,13 @@ Checkpoints
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 import re
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
@@ -61,10 +60,21 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from rutapyme.accounts.models import Organisation
 from rutapyme.core.countries import ALADI_COUNTRIES
+from rutapyme.core.tabular import (
+    HEAD_BYTES,
+    ImportFileError,
+    ImportRunSuperseded,
+    cell_text,
+    csv_records,
+    is_blank,
+    iter_data_rows,
+    open_workbook,
+    sniff_binary,
+    sniff_delimiter,
+)
 from rutapyme.core.text import clean, fold
 
 from . import normalise
@@ -165,24 +175,6 @@ MAX_LENGTH = {
     "email": (254, "El correo"),
 }
 
-_XLSX_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF", b"BM", b"II*\x00")
-_DELIMITERS = (";", ",", "\t", "|")
-_HEAD_BYTES = 64 * 1024
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported; `message` says why, in Spanish."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class ImportRunSuperseded(Exception):
-    """Another runner of the same import committed this chunk first: this one stops."""
-
 
 # --- Reading ----------------------------------------------------------------------------------
 
@@ -216,71 +208,6 @@ class Layout:
         return [self.columns.get(name) for name in COLUMNS]
 
 
-def _is_blank(cells) -> bool:
-    return not any(cell is not None and str(cell).strip() for cell in cells)
-
-
-def _cell_text(value: object) -> str:
-    """An XLSX cell as the text a person typed: 5.0 -> "5", 1790011674001 -> "1790011674001"."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "SI" if value else "NO"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
-def _sniff_binary(head: bytes, name: str) -> str:
-    """The kind of content: "xlsx", "utf-16" or "text"; raises if it is not a table."""
-    if not head.strip():
-        raise ImportFileError(f"El archivo «{name}» está vacío.")
-    if head.startswith(_XLSX_MAGIC):
-        return "xlsx"
-    if head.startswith(_OLE_MAGIC):
-        raise ImportFileError(
-            f"«{name}» es un Excel antiguo (.xls). Ábralo en Excel y guárdelo como "
-            "«Libro de Excel (.xlsx)» o como «CSV»."
-        )
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    if head.startswith(_IMAGE_MAGIC):
-        raise ImportFileError(
-            f"«{name}» es una imagen, no una hoja de cálculo. Suba el archivo en CSV o en "
-            "Excel (.xlsx)."
-        )
-    if head.startswith(b"%PDF"):
-        raise ImportFileError(f"«{name}» es un PDF. Suba el archivo en CSV o en Excel (.xlsx).")
-    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
-    if b"\x00" in head or controls > len(head) // 100 + 2:
-        raise ImportFileError(
-            f"«{name}» no es un archivo CSV ni Excel (.xlsx) legible. Revise que sea el archivo "
-            "correcto."
-        )
-    return "text"
-
-
-def _sniff_delimiter(head_text: str) -> str:
-    for line in head_text.splitlines():
-        if line.strip():
-            counts = {d: line.count(d) for d in _DELIMITERS}
-            best = max(counts, key=lambda d: counts[d])
-            return best if counts[best] else ";"
-    return ";"
-
-
-def _csv_records(fileobj: IO[bytes], encoding: str, delimiter: str) -> Iterator[list[str]]:
-    fileobj.seek(0)
-    text = io.TextIOWrapper(fileobj, encoding=encoding, newline="")
-    try:
-        yield from csv.reader(text, delimiter=delimiter)
-    finally:
-        if not fileobj.closed:
-            text.detach()  # leave the caller's file open
-
-
 def _header_columns(header: list, name: str) -> tuple[dict[str, int], list[str]]:
     columns: dict[str, int] = {}
     ignored: list[str] = []
@@ -311,13 +238,13 @@ def _scan_csv(fileobj: IO[bytes], name: str, encoding: str, delimiter: str) -> L
     data_lines = filled = 0
     number = 0
     try:
-        for number, record in enumerate(_csv_records(fileobj, encoding, delimiter), start=1):
+        for number, record in enumerate(csv_records(fileobj, encoding, delimiter), start=1):
             if header is None:
-                if not _is_blank(record):
+                if not is_blank(record):
                     header, header_line = record, number
                 continue
             data_lines += 1
-            if not _is_blank(record):
+            if not is_blank(record):
                 filled += 1
     except csv.Error as exc:
         raise ImportFileError(
@@ -339,42 +266,19 @@ def _scan_csv(fileobj: IO[bytes], name: str, encoding: str, delimiter: str) -> L
     )
 
 
-def _open_workbook(fileobj: IO[bytes], name: str):
-    fileobj.seek(0)
-    try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=False)
-        sheet = workbook.worksheets[0]
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ImportFileError(
-            f"«{name}» no es un Excel (.xlsx) válido o está dañado. Ábralo y guárdelo de nuevo "
-            "como .xlsx, o como CSV."
-        ) from exc
-    return workbook, sheet
-
-
-def _xlsx_records(fileobj: IO[bytes], name: str) -> Iterator[list[str]]:
-    workbook, sheet = _open_workbook(fileobj, name)
-    sheet.reset_dimensions()  # the declared size may be wrong: read every row there is
-    try:
-        for values in sheet.iter_rows(min_row=1, values_only=True):
-            yield [_cell_text(value) for value in values]
-    finally:
-        workbook.close()
-
-
 def _scan_xlsx(fileobj: IO[bytes], name: str) -> Layout:
-    workbook, sheet = _open_workbook(fileobj, name)
+    workbook, sheet = open_workbook(fileobj, name)
     try:
         declared = sheet.max_row  # from the sheet's <dimension>: only an estimate
         sheet.reset_dimensions()
         header, header_line, has_data = None, 0, False
         for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            if _is_blank(values):
+            if is_blank(values):
                 continue
             if header is not None:
                 has_data = True
                 break
-            header, header_line = [_cell_text(v) for v in values], number
+            header, header_line = [cell_text(v) for v in values], number
     except Exception as exc:  # noqa: BLE001
         raise ImportFileError(f"«{name}» no es un Excel (.xlsx) válido o está dañado.") from exc
     finally:
@@ -398,12 +302,12 @@ def read_layout(fileobj: IO[bytes], name: str) -> Layout:
     Raises ImportFileError with a message for the person who uploaded it.
     """
     fileobj.seek(0)
-    head = fileobj.read(_HEAD_BYTES)
-    kind = _sniff_binary(head, name)
+    head = fileobj.read(HEAD_BYTES)
+    kind = sniff_binary(head, name)
     if kind == "xlsx":
         layout = _scan_xlsx(fileobj, name)
     else:
-        delimiter = _sniff_delimiter(
+        delimiter = sniff_delimiter(
             head.decode("utf-16" if kind == "utf-16" else "utf-8", errors="replace")
         )
         encodings = ("utf-16",) if kind == "utf-16" else ("utf-8-sig", "cp1252", "latin-1")
@@ -422,20 +326,6 @@ def read_layout(fileobj: IO[bytes], name: str) -> Layout:
         )
     fileobj.seek(0)
     return layout
-
-
-def iter_data_rows(fileobj: IO[bytes], name: str, layout: Layout) -> Iterator[tuple[int, list]]:
-    """(line number, cells) for every line after the header, empty ones included."""
-    if layout.kind == "xlsx":
-        records = _xlsx_records(fileobj, name)
-    else:
-        records = _csv_records(fileobj, layout.encoding, layout.delimiter)
-    try:
-        for number, record in enumerate(records, start=1):
-            if number > layout.header_line:
-                yield number, record
-    finally:
-        records.close()
 
 
 # --- Normalising one row ----------------------------------------------------------------------
@@ -611,7 +501,7 @@ def classify_row(
     raw = [
         ("" if p is None or p >= width or cells[p] is None else str(cells[p])) for p in positions
     ]
-    if not any(cell.strip() for cell in raw) and _is_blank(cells):
+    if not any(cell.strip() for cell in raw) and is_blank(cells):
         return RowOutcome(line=line, kind=EMPTY)
     row = normalise_row(country, raw)
     if row.errors:
