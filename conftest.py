@@ -10,3 +10,14 @@ def _media_and_cache(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """Tasks run at once in the request that enqueues them (after its transaction commits)."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "email", "imports"],
+        }
+    }

@@ -14,3 +14,10 @@ def queries_for(client, url, **extra):
         response = client.get(url, **extra)
     queries = [q for q in context.captured_queries if '"django_session"' not in q["sql"]]
     return len(queries), response
+
+
+def upload(name: str, content: bytes):
+    """A file as a browser uploads it: the type says nothing, the content must."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")

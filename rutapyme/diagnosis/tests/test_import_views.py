@@ -5,7 +5,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -18,7 +17,7 @@ from rutapyme.accounts.tests.factories import (
     ProgrammeStaffFactory,
     UserFactory,
 )
-from rutapyme.core.testing import queries_for
+from rutapyme.core.testing import queries_for, upload
 from rutapyme.diagnosis import importing
 from rutapyme.diagnosis.models import (
     Diagnosis,
@@ -43,24 +42,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-            "QUEUES": ["default", "email", "imports"],
-        }
-    }
-
-
-@pytest.fixture
 def staff(client):
     user = ProgrammeStaffFactory()
     client.force_login(user)
     return user
-
-
-def _upload(name: str, content: bytes) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
 def _two_rows() -> bytes:
@@ -75,7 +60,7 @@ def _two_rows() -> bytes:
 
 
 def _post(client, content: bytes, name: str = "respuestas.csv", **data):
-    return client.post(reverse("diagnosis:import_new"), {"file": _upload(name, content), **data})
+    return client.post(reverse("diagnosis:import_new"), {"file": upload(name, content), **data})
 
 
 def _peru_staff():
@@ -244,7 +229,7 @@ def test_people_outside_the_programme_are_refused_and_nothing_happens(
 
     with django_capture_on_commit_callbacks() as callbacks:
         for method, url in _import_urls(diagnosis_import):
-            data = {"file": _upload("r.csv", _two_rows())}
+            data = {"file": upload("r.csv", _two_rows())}
             response = getattr(client, method)(url, data) if method == "post" else client.get(url)
             assert (url, response.status_code) == (url, 403)
 

@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -15,7 +14,7 @@ from rutapyme.accounts.tests.factories import (
     ProgrammeStaffFactory,
     UserFactory,
 )
-from rutapyme.core.testing import queries_for
+from rutapyme.core.testing import queries_for, upload
 from rutapyme.firms import importing
 from rutapyme.firms.models import Firm, FirmImport, FirmImportIssue
 from rutapyme.firms.tests.data import create_import, csv_bytes, row, ruc, run_import
@@ -25,24 +24,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-            "QUEUES": ["default", "email", "imports"],
-        }
-    }
-
-
-@pytest.fixture
 def staff(client):
     user = ProgrammeStaffFactory()
     client.force_login(user)
     return user
-
-
-def _upload(name: str, content: bytes) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
 def _good_file() -> bytes:
@@ -54,7 +39,7 @@ def _good_file() -> bytes:
 
 def _post(client, content: bytes, name: str = "base.csv", **data):
     return client.post(
-        reverse("firms:import_new"), {"file": _upload(name, content), "country": "EC", **data}
+        reverse("firms:import_new"), {"file": upload(name, content), "country": "EC", **data}
     )
 
 
@@ -273,7 +258,7 @@ def test_people_outside_the_programme_are_refused_and_nothing_happens(
 
     with django_capture_on_commit_callbacks() as callbacks:
         for method, url in _import_urls(firm_import):
-            data = {"file": _upload("b.csv", _good_file()), "country": "EC"}
+            data = {"file": upload("b.csv", _good_file()), "country": "EC"}
             response = getattr(client, method)(url, data) if method == "post" else client.get(url)
             assert (url, response.status_code) == (url, 403)
 
