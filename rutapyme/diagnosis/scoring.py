@@ -24,6 +24,10 @@ from rutapyme.diagnosis.questionnaire import Item, Question, QuestionnaireSpec, 
 from rutapyme.diagnosis.topics import TOPIC_ORDER
 
 RULES_VERSION = "maturity-v1"
+# The first topics of the prioritised list are the firm's suggested route; the firm sees its
+# first barriers and the rest behind «Ver todas» (docs/diagnosis-scale.md, B4 and B6).
+ROUTE_LENGTH = 5
+BARRIERS_SHOWN = 5
 
 # Question codes the rules read (check_questionnaire.py keeps them in the JSON).
 Q_SIZE = "q03_size_band"

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import scoring
 from .questionnaire import QuestionnaireSpec
 from .topics import Topic
 
@@ -43,8 +44,6 @@ TOPIC_ABSENT, TOPIC_ROUTE, TOPIC_OTHER, TOPIC_MASTERED = (
     "mastered",
 )
 TOPIC_STATES = (TOPIC_ABSENT, TOPIC_ROUTE, TOPIC_OTHER, TOPIC_MASTERED)
-ROUTE_LENGTH = 5
-BARRIERS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -136,10 +135,10 @@ def values_for(spec: QuestionnaireSpec, answers: Mapping[str, Any], result: Mapp
     values["result.level"] = result["level"]
     for area in result["areas"]:
         values[f"result.area.{area['code']}"] = area["score"]
-    for barrier in result["barriers"][:BARRIERS_SHOWN]:
+    for barrier in result["barriers"][: scoring.BARRIERS_SHOWN]:
         values[f"result.barrier_top.{barrier['key']}"] = True
     for index, topic in enumerate(result["topics"]):
-        state = TOPIC_ROUTE if index < ROUTE_LENGTH else TOPIC_OTHER
+        state = TOPIC_ROUTE if index < scoring.ROUTE_LENGTH else TOPIC_OTHER
         values[f"result.topic.{topic['code']}"] = state
     for topic in result["mastered"]:
         values[f"result.topic.{topic['code']}"] = TOPIC_MASTERED

@@ -6,20 +6,17 @@ through `permissions.py`; whoever may not see it gets a 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rutapyme.firms.models import Firm, FirmMembership
 from rutapyme.firms.permissions import get_firm_for_view
 from rutapyme.firms.selectors import firms_of_member
 
@@ -27,86 +24,18 @@ from . import scoring, services
 from .forms import StepForm
 from .models import Diagnosis
 from .permissions import can_take_diagnosis, get_diagnosis_for_view, get_draft_for_answering
-from .questionnaire import Step
-from .selectors import firm_draft, firm_history
+from .selectors import (
+    StepPosition,
+    current_step_code,
+    firm_cards,
+    firm_draft,
+    firm_history,
+    step_position,
+)
 
-ROUTE_LENGTH = 5  # the first topics of the prioritised list are the suggested route
-BARRIERS_SHOWN = 5
 Q_NEEDS = "q23_training_needs"
 Q_SUPPORT = "q22_support_usefulness"
 CLOSED_MESSAGE = gettext_noop("Este autodiagnóstico ya está terminado; puede hacerlo de nuevo.")
-
-
-# --- Where a firm stands: used by the home page and the firm pages ----------------------
-
-
-@dataclass(frozen=True)
-class StepPosition:
-    number: int
-    count: int
-    step: Step
-
-
-def step_position(diagnosis: Diagnosis, step_code: str) -> StepPosition | None:
-    """ "Paso N de M", counting only the steps that apply to the draft's offer type."""
-    steps = diagnosis.spec.steps_for(diagnosis.offer_type)
-    for index, step in enumerate(steps, start=1):
-        if step.code == step_code:
-            return StepPosition(index, len(steps), step)
-    return None
-
-
-def _current_step_code(diagnosis: Diagnosis) -> str:
-    steps = diagnosis.spec.steps_for(diagnosis.offer_type)
-    codes = [s.code for s in steps]
-    return diagnosis.current_step if diagnosis.current_step in codes else codes[0]
-
-
-@dataclass(frozen=True)
-class FirmCard:
-    """A firm's diagnosis at a glance: the draft in progress and the latest result."""
-
-    firm: Firm
-    is_member: bool
-    draft: Diagnosis | None
-    latest: Diagnosis | None
-
-    @property
-    def position(self) -> StepPosition | None:
-        if self.draft is None:
-            return None
-        return step_position(self.draft, _current_step_code(self.draft))
-
-    @property
-    def level_name(self) -> str:
-        return _(scoring.level_info(self.latest.level).name) if self.latest else ""
-
-
-def firm_cards(*, firms: Sequence[Firm], member_ids: Iterable[int]) -> list[FirmCard]:
-    """One card per firm, in the firms' order, from one query."""
-    members = set(member_ids)
-    rows = (
-        Diagnosis.objects.filter(firm__in=[f.pk for f in firms])
-        .filter(Q(status=Diagnosis.Status.DRAFT) | Q(is_latest=True))
-        .select_related("questionnaire")
-        .defer("answers", "result", "signature")
-    )
-    drafts: dict[int, Diagnosis] = {}
-    latest: dict[int, Diagnosis] = {}
-    for row in rows:
-        (drafts if row.is_draft else latest)[row.firm_id] = row
-    return [
-        FirmCard(firm, firm.pk in members, drafts.get(firm.pk), latest.get(firm.pk))
-        for firm in firms
-    ]
-
-
-def firm_cards_for(*, firms: Sequence[Firm], user) -> list[FirmCard]:
-    """Cards for any firms the user sees (firm pages): membership read in one query."""
-    member_ids = FirmMembership.objects.filter(
-        user_id=user.pk, firm_id__in=[f.pk for f in firms]
-    ).values_list("firm_id", flat=True)
-    return firm_cards(firms=firms, member_ids=list(member_ids))
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -128,7 +57,7 @@ def start(request, firm_id):
         raise Http404
     diagnosis = services.diagnosis_start(firm=firm, user=request.user)
     return redirect(
-        "diagnosis:step", public_id=diagnosis.public_id, step_code=_current_step_code(diagnosis)
+        "diagnosis:step", public_id=diagnosis.public_id, step_code=current_step_code(diagnosis)
     )
 
 
@@ -245,7 +174,7 @@ def result(request, public_id):
         return redirect(
             "diagnosis:step",
             public_id=diagnosis.public_id,
-            step_code=_current_step_code(diagnosis),
+            step_code=current_step_code(diagnosis),
         )
     draft = firm_draft(firm=diagnosis.firm) if is_member else None
     return render(
@@ -289,14 +218,14 @@ def result_context(diagnosis: Diagnosis) -> dict[str, Any]:
     return {
         "result": result,
         "levels": scale_levels(result.get("level")),
-        "barriers_first": barriers[:BARRIERS_SHOWN],
-        "barriers_more": barriers[BARRIERS_SHOWN:],
+        "barriers_first": barriers[: scoring.BARRIERS_SHOWN],
+        "barriers_more": barriers[scoring.BARRIERS_SHOWN :],
         "needs": _with_value_labels(
             result.get("needs", []), spec.questions.get(Q_NEEDS), short=True
         ),
         "support": _with_value_labels(result.get("support", []), spec.questions.get(Q_SUPPORT)),
-        "route": topics[:ROUTE_LENGTH],
-        "other_topics": topics[ROUTE_LENGTH:],
+        "route": topics[: scoring.ROUTE_LENGTH],
+        "other_topics": topics[scoring.ROUTE_LENGTH :],
     }
 
 
@@ -337,8 +266,8 @@ def compare(current: Diagnosis, previous: Diagnosis) -> Change:
     ]
     barriers_now = {b["key"]: b["label"] for b in now.get("barriers", [])}
     barriers_before = {b["key"]: b["label"] for b in before.get("barriers", [])}
-    route_now = {t["code"]: t["label"] for t in now.get("topics", [])[:ROUTE_LENGTH]}
-    route_before = {t["code"]: t["label"] for t in before.get("topics", [])[:ROUTE_LENGTH]}
+    route_now = {t["code"]: t["label"] for t in now.get("topics", [])[: scoring.ROUTE_LENGTH]}
+    route_before = {t["code"]: t["label"] for t in before.get("topics", [])[: scoring.ROUTE_LENGTH]}
     return Change(
         level_delta=current.level - previous.level,
         previous_level=previous.level,
@@ -374,7 +303,7 @@ def history(request, firm_id):
             "is_member": is_member,
             "draft": draft,
             "draft_position": (
-                step_position(draft, _current_step_code(draft)) if draft is not None else None
+                step_position(draft, current_step_code(draft)) if draft is not None else None
             ),
         },
     )

@@ -2,7 +2,7 @@
 
 from django import template
 
-from rutapyme.diagnosis.views import firm_cards_for
+from rutapyme.diagnosis.selectors import firm_cards_for
 
 register = template.Library()
 
