@@ -22,7 +22,7 @@ from rutapyme.core.tasks import enqueue_on_commit
 from . import importing, tasks
 from .forms_import import DiagnosisImportForm
 from .models import DiagnosisImport, DiagnosisImportIssue, Questionnaire
-from .permissions import can_import_diagnoses, diagnosis_imports_visible_to
+from .permissions import can_import_diagnoses
 
 LIST_PAGE_SIZE = 25
 ISSUES_PAGE_SIZE = 50
@@ -39,10 +39,7 @@ def _require_importer(user) -> None:
 
 def _get_import(user, public_id) -> DiagnosisImport:
     _require_importer(user)
-    return get_object_or_404(
-        diagnosis_imports_visible_to(user).select_related("created_by", "questionnaire"),
-        public_id=public_id,
-    )
+    return get_object_or_404(importing.diagnosis_import_list(user=user), public_id=public_id)
 
 
 def _status_context(diagnosis_import: DiagnosisImport) -> dict:
