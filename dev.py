@@ -75,6 +75,8 @@ def start() -> None:
     say("Loading the demo programme (skipped if already loaded)")
     manage("seed_demo", env=env)
     manage("seed_demo_diagnoses", env=env)
+    manage("seed_demo_learning", env=env)
+    manage("seed_demo_programmes", env=env)
     say("Starting the task worker and the web server on http://127.0.0.1:8000 (Ctrl+C stops)")
     worker = subprocess.Popen(
         [str(PY), str(ROOT / "manage.py"), "db_worker", "--queue-name", "*", "--no-reload"],

@@ -30,10 +30,8 @@ import math
 import multiprocessing
 import os
 import random
-import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 import uuid
@@ -41,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import open_database, peak_rss_mb, prepare_environment  # noqa: E402
 
 PREFIX = "BENCHDIAG"
 BATCH = 2000
@@ -54,21 +54,6 @@ SIZES = ["0-5", "6-25", "26-50", "51-100", "100+"]
 SIZE_WEIGHTS = [55, 25, 10, 6, 4]
 OFFER_TYPES = ["products", "services", "both"]
 FIRST_DAY = datetime.date(2025, 1, 1)
-
-
-def _prepare_environment() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "rutapyme.settings"
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnop")
-    # Static files from the finders (no collectstatic needed for the page timing).
-    os.environ.setdefault("RUTAPYME_TESTING", "1")
-    if not os.environ.get("DATABASE_URL"):
-        os.environ.setdefault(
-            "SQLITE_PATH", str(Path(tempfile.gettempdir()) / "rutapyme-diagreport.sqlite3")
-        )
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 # --- Seeding ---------------------------------------------------------------------------------
@@ -395,7 +380,7 @@ def measure(runs: int) -> None:
     _c, book_times, response = _timed(lambda: client.get(workbook), max(3, runs // 2))
     size = len(response.content) / 1024
     print(f"all-tables XLSX ({size:.0f} KB)  {_stats(book_times)}")
-    print(f"\npeak RSS of this process (Django included): {_peak_rss_mb():.0f} MB")
+    print(f"\npeak RSS of this process (Django included): {peak_rss_mb():.0f} MB")
     connection.close()
 
 
@@ -409,22 +394,8 @@ def main() -> None:
     parser.add_argument("--no-seed", action="store_true", help="time what is there")
     args = parser.parse_args()
 
-    _prepare_environment()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    engine = connection.vendor
-    name = connection.settings_dict["NAME"]
-    version = connection.cursor().connection.info.server_version if engine == "postgresql" else ""
-    if engine == "sqlite":
-        import sqlite3
-
-        version = sqlite3.sqlite_version
-    print(f"database: {engine} {version} ({name})")
-    call_command("migrate", verbosity=0)
+    prepare_environment("rutapyme-diagreport.sqlite3")
+    open_database()
     if not args.no_seed:
         seed(args.firms, args.retake_share, args.partner_share, args.workers)
     measure(args.runs)

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "rutapyme.accounts",
     "rutapyme.firms",
     "rutapyme.diagnosis",
+    "rutapyme.learning",
+    "rutapyme.programmes",
 ]
 
 MIDDLEWARE = [

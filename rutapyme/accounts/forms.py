@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from rutapyme.core.countries import ALADI_COUNTRIES
+
 from .services import normalise_token
 
 
@@ -20,6 +22,18 @@ class RefusableFormMixin:
         if self.refused_message:
             raise forms.ValidationError(self.refused_message, code="throttled")
         return super().clean()
+
+
+def check_organisation_country(form: forms.Form, cleaned: dict) -> None:
+    """The chosen `organisation` must be of the chosen `country` (or of none, a regional
+    body): the error goes next to the organisation field. For forms with both fields."""
+    organisation, country = cleaned.get("organisation"), cleaned.get("country")
+    if organisation and country and organisation.country not in ("", country):
+        form.add_error(
+            "organisation",
+            _("%(org)s es de otro país; elija una organización de %(country)s.")
+            % {"org": organisation, "country": ALADI_COUNTRIES[country].name},
+        )
 
 
 class EmailAuthenticationForm(RefusableFormMixin, AuthenticationForm):

@@ -25,9 +25,11 @@ def _role_errors(role: str, organisation: Organisation | None) -> dict[str, str]
 
 
 def _admin_flags(role: str) -> dict[str, bool]:
-    """Platform admins enter the Django admin with every permission; other roles do not."""
+    """Platform admins enter the Django admin with every permission; content editors enter it
+    to edit courses (the learning admin checks the role, not model permissions); other roles
+    do not."""
     is_admin = role == User.Role.ADMIN
-    return {"is_staff": is_admin, "is_superuser": is_admin}
+    return {"is_staff": is_admin or role == User.Role.EDITOR, "is_superuser": is_admin}
 
 
 @transaction.atomic

@@ -5,9 +5,14 @@ Names, dialling codes and ISO 4217 currencies come from the open "country-codes"
 24 provinces are ISO 3166-2:EC. Other countries' subdivisions are added as programmes open there.
 """
 
+import functools
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
+
+from .text import fold
 
 
 @dataclass(frozen=True)
@@ -97,3 +102,18 @@ def subdivision_name(code: str) -> str:
 
 
 UNKNOWN = _("Sin dato")
+
+
+# Every ISO 3166-1 country, for destinations of exports (data/world_countries.json, from the
+# same "country-codes" package, ODC-PDDL, copied on 2026-11-21). Spanish official names.
+@functools.cache
+def world_countries() -> dict[str, str]:
+    path = Path(__file__).with_name("data") / "world_countries.json"
+    data = json.loads(path.read_text(encoding="utf-8"))["countries"]
+    return {
+        code: entry["es"] for code, entry in sorted(data.items(), key=lambda e: fold(e[1]["es"]))
+    }
+
+
+def world_country_choices() -> list[tuple[str, str]]:
+    return list(world_countries().items())

@@ -38,6 +38,15 @@ def firm_latest(*, firm: Firm) -> Diagnosis | None:
     )
 
 
+def firm_latest_result(*, firm: Firm) -> Diagnosis | None:
+    """The latest diagnosis' result, level and date only: no answers, no questionnaire."""
+    return (
+        Diagnosis.objects.filter(firm=firm, is_latest=True)
+        .only("public_id", "firm_id", "level", "answered_on", "result")
+        .first()
+    )
+
+
 # --- Where a firm stands: the home page and the firm pages ----------------------
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rutapyme.accounts.forms import check_organisation_country
 from rutapyme.accounts.models import Organisation
 from rutapyme.core.countries import ALADI_COUNTRIES
 from rutapyme.core.exports import tabular_response
@@ -123,13 +124,7 @@ class FirmImportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        organisation, country = cleaned.get("organisation"), cleaned.get("country")
-        if organisation and country and organisation.country not in ("", country):
-            self.add_error(
-                "organisation",
-                _("%(org)s es de otro país; elija una organización de %(country)s.")
-                % {"org": organisation, "country": ALADI_COUNTRIES[country].name},
-            )
+        check_organisation_country(self, cleaned)
         return cleaned
 
 

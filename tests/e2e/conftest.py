@@ -45,3 +45,18 @@ def phone(chromium, live_server):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def migrated_content(transactional_db):
+    """What the data migrations load (questionnaire, curriculum), put back if a browser test
+    before this one flushed the database, as transactional tests do when they end."""
+    import importlib
+
+    from django.apps import apps
+
+    from rutapyme.learning.curriculum import load_curriculum
+
+    questionnaire = importlib.import_module("rutapyme.diagnosis.migrations.0002_questionnaire_v1")
+    questionnaire.publish_v1(apps, None)
+    load_curriculum(lambda name: apps.get_model("learning", name))

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from rutapyme.accounts.tests.factories import PASSWORD
 from rutapyme.diagnosis.models import Diagnosis
@@ -22,7 +23,7 @@ def answer_everything(page) -> None:
             choices.locator(".choice > label").first.click()
 
 
-def test_a_firm_member_takes_the_diagnosis_on_a_phone(phone):
+def test_a_firm_member_takes_the_diagnosis_on_a_phone(phone, migrated_content):
     firm = FirmFactory(trade_name="Tejidos Otavalo", offer_type="products")
     user = FirmMembershipFactory(firm=firm).user
 
@@ -33,14 +34,16 @@ def test_a_firm_member_takes_the_diagnosis_on_a_phone(phone):
     phone.get_by_role("button", name="Empezar el autodiagnóstico").click()
 
     # A required question left empty: the step comes back with the message next to it.
-    assert phone.get_by_text("Paso 1 de 8").is_visible()
+    expect(phone.get_by_text("Paso 1 de 8")).to_be_visible()
     phone.get_by_role("button", name="Siguiente").click()
-    assert phone.get_by_role("heading", name="Revise 1 pregunta").is_visible()
-    assert phone.locator("#q-q05_customer_segment").get_by_text("Elija una opción.").is_visible()
+    expect(phone.get_by_role("heading", name="Revise 1 pregunta")).to_be_visible()
+    expect(
+        phone.locator("#q-q05_customer_segment").get_by_text("Elija una opción.")
+    ).to_be_visible()
     assert no_sideways_scroll(phone)
 
     for number in range(1, 9):
-        assert phone.get_by_text(f"Paso {number} de 8").is_visible()
+        expect(phone.get_by_text(f"Paso {number} de 8")).to_be_visible()
         answer_everything(phone)
         assert no_sideways_scroll(phone)
         button = "Ver mi resultado" if number == 8 else "Siguiente"
@@ -50,7 +53,7 @@ def test_a_firm_member_takes_the_diagnosis_on_a_phone(phone):
     diagnosis = Diagnosis.objects.get(firm=firm)
     assert diagnosis.status == Diagnosis.Status.SUBMITTED
     heading = f"Nivel {diagnosis.level} · {diagnosis.result['level_name']}"
-    assert phone.get_by_role("heading", name=heading).is_visible()
+    expect(phone.get_by_role("heading", name=heading)).to_be_visible()
     assert phone.locator(".areas > li").count() == 7
     assert (
         phone.locator(".areas .area-score")

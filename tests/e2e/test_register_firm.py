@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from rutapyme.firms.models import ConsentRecord, Firm, FirmMembership
 
@@ -24,7 +25,7 @@ def test_a_person_self_registers_a_firm_on_a_phone(phone):
 
     # Submitting without consent keeps everything typed and says what is missing.
     phone.get_by_role("button", name="Crear cuenta y registrar empresa").click()
-    assert phone.get_by_text("Debe aceptar el tratamiento de datos").is_visible()
+    expect(phone.get_by_text("Debe aceptar el tratamiento de datos")).to_be_visible()
     assert phone.get_by_label("Nombre comercial").input_value() == "Tejidos Otavalo"
     assert Firm.objects.count() == 0
 
@@ -33,7 +34,7 @@ def test_a_person_self_registers_a_firm_on_a_phone(phone):
 
     phone.wait_for_url("**/empresas/*/")
     assert phone.get_by_role("heading", level=1).inner_text() == "Tejidos Otavalo"
-    assert phone.get_by_text("+593991234567").is_visible()
+    expect(phone.get_by_text("+593991234567")).to_be_visible()
     # Nothing overflows the 360-pixel screen sideways.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 

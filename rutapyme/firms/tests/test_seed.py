@@ -79,8 +79,11 @@ def test_seed_demo_creates_a_user_for_every_role():
     assert {demo("mercadolibre").role, demo("ccq").role} == {User.Role.PARTNER_STAFF}
     assert demo("consultor").role == User.Role.CONSULTANT
     assert demo("editor").role == User.Role.EDITOR
-    # Only the platform administrator may enter the Django admin.
-    assert list(User.objects.filter(is_staff=True).values_list("email", flat=True)) == [admin.email]
+    # Only the platform administrator and the content editor (courses) enter the Django admin.
+    assert set(User.objects.filter(is_staff=True).values_list("email", flat=True)) == {
+        admin.email,
+        demo("editor").email,
+    }
 
 
 def test_seed_demo_firms_are_plausible_and_pass_the_tax_id_rules():

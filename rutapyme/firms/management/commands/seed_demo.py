@@ -55,6 +55,7 @@ class Person:
     role: str
     organisation: str | None = None  # key of demo_data.ORGANISATIONS
     superuser: bool = False
+    staff: bool = False  # enters the Django admin without being a superuser (content editors)
     sees: str = ""  # what the login table says they see ("" = computed from their firms)
 
 
@@ -71,8 +72,8 @@ PEOPLE = [
            sees="only the members of the Cámara de Comercio de Quito ({n})"),
     Person("consultor", "Patricia Ordóñez Vintimilla", User.Role.CONSULTANT,
            sees="own profile, no firm data (assistance requests come with that module)"),
-    Person("editor", "Diego Naranjo Yépez", User.Role.EDITOR,
-           sees="own profile, no firm data (trade guides come with that module)"),
+    Person("editor", "Diego Naranjo Yépez", User.Role.EDITOR, staff=True,
+           sees="no firm data; edits, previews and publishes courses in the admin (/admin/)"),
     Person("empresa", "Jorge Pesántez Cordero", User.Role.FIRM_MEMBER),
     Person("socia", "Lucía Villacís Naranjo", User.Role.FIRM_MEMBER),
     Person("maria.quishpe", "María Rosa Quishpe Cabascango", User.Role.FIRM_MEMBER),
@@ -389,7 +390,7 @@ class DemoLoader:
                 full_name=person.full_name,
                 role=person.role,
                 organisation=organisations[person.organisation] if person.organisation else None,
-                is_staff=person.superuser,
+                is_staff=person.superuser or person.staff,
                 is_superuser=person.superuser,
                 phone=fakes.ec_mobile(self.rng),
                 password=password,
