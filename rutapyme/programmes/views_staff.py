@@ -63,6 +63,11 @@ def _time_zone(programme) -> str:
     return ALADI_COUNTRIES[programme.country].time_zone
 
 
+def _tax_id_label(programme) -> str:
+    """What the programme's country calls a firm's tax ID (RUC, RUT, CUIT...)."""
+    return ALADI_COUNTRIES[programme.country].tax_id_label
+
+
 def _require_manager(user, programme) -> None:
     """They see it (the caller fetched it through permissions) but may not run it: 403."""
     if not permissions.can_manage_programme(user, programme):
@@ -344,6 +349,7 @@ def _enrolment_table(request, cohort: Cohort, *, can_manage: bool) -> dict:
         "state_query": _query_without(request, "page", "estado"),
         "can_manage": can_manage,
         "time_zone": _time_zone(cohort.programme),
+        "tax_id_label": _tax_id_label(cohort.programme),
     }
 
 
@@ -474,6 +480,7 @@ def cohort_invite(request, public_id):
         "firms": firms,
         "rules": rules_summary(programme),
         "partner_view": permissions.is_partner_view(user),
+        "tax_id_label": _tax_id_label(programme),
     }
     if _partial(request) and request.method == "GET":
         return render(request, "programmes/staff/partials/invite_preview.html", context)
@@ -679,6 +686,7 @@ def session_attendance(request, public_id):
             "cohort": cohort,
             "local_start": timezone.localtime(session.starts_at, ZoneInfo(time_zone)),
             "time_zone": time_zone,
+            "tax_id_label": _tax_id_label(cohort.programme),
             "rows": [(e, e.pk in present) for e in joined],
             "present_count": sum(1 for e in joined if e.pk in present),
             "can_see_cohort": permissions.cohorts_visible_to(request.user)

@@ -1220,3 +1220,21 @@ def test_the_ministry_staff_of_another_organisation_reach_nothing(client, world)
     assert client.get(url("programme_edit", world.programme.public_id)).status_code == 404
     client.force_login(AdminFactory())
     assert client.get(url("programme_edit", world.programme.public_id)).status_code == 200
+
+
+def test_firm_tables_name_the_tax_id_as_the_programme_country_does(client, world):
+    session_cl = make_session(world.cohort_cl)
+    FirmFactory(country="CL", tax_id="965251200", province="", canton="Valparaíso")  # to invite
+    client_for(client, world, "programme_cl")
+    chile_pages = [
+        client.get(url("cohort_detail", world.cohort_cl.public_id)).text,
+        client.get(url("cohort_invite", world.cohort_cl.public_id)).text,
+        client.get(url("session_attendance", session_cl.public_id)).text,
+    ]
+    for n, page in enumerate(chile_pages):
+        assert "<th>RUT</th>" in page and "<th>RUC</th>" not in page, n
+    assert "760864283" in chile_pages[0] and "760864283" in chile_pages[2]  # Cueros C, joined
+    assert "965251200" in chile_pages[1]
+    client_for(client, world, "programme_ec")
+    ecuador = client.get(url("cohort_detail", world.cohort.public_id)).text
+    assert "<th>RUC</th>" in ecuador and "<th>RUT</th>" not in ecuador
