@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rutapyme.accounts.models import Organisation
-from rutapyme.core.countries import COUNTRY_CHOICES
+from rutapyme.core.countries import ALADI_COUNTRIES, COUNTRY_CHOICES
 from rutapyme.firms.models import Firm
 from rutapyme.learning.models import Course
 
@@ -62,6 +62,12 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tax_id_label(self) -> str:
+        """What the programme's country calls a firm's tax ID (RUC, RUT, CUIT...)."""
+        country = ALADI_COUNTRIES.get(self.country)
+        return country.tax_id_label if country else str(_("Identificación tributaria"))
 
 
 class Cohort(models.Model):

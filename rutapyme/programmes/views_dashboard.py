@@ -23,11 +23,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from rutapyme.core.countries import ALADI_COUNTRIES
 from rutapyme.core.exports import tabular_response
 
 from . import dashboard, permissions
@@ -252,11 +250,6 @@ def _firm_rows(scope: Scope, enrolments, stage):
     return dashboard.firm_rows(enrolments, stage=stage, cohort_names=names, tz=scope.tz)
 
 
-def _tax_id_label(programme: Programme) -> str:
-    country = ALADI_COUNTRIES.get(programme.country)
-    return country.tax_id_label if country else _("Identificación tributaria")
-
-
 @login_required
 @require_GET
 def dashboard_firms(request):
@@ -271,7 +264,7 @@ def dashboard_firms(request):
                 "stage": stage,
                 "page": page,
                 "rows": list(_firm_rows(scope, page.object_list, stage)),
-                "tax_id_label": _tax_id_label(scope.programme),
+                "tax_id_label": scope.programme.tax_id_label,
                 "dashboard_query": scope.query(without=("etapa",)),
             }
         )
@@ -299,7 +292,7 @@ def dashboard_firms_export(request, fmt: str):
     header, rows = dashboard.firms_table(
         _firm_rows(scope, enrolments, stage),
         stage=stage,
-        tax_id_label=_tax_id_label(scope.programme),
+        tax_id_label=scope.programme.tax_id_label,
     )
     return tabular_response(fmt, _filename(f"empresas-{stage.key}"), header, rows)
 

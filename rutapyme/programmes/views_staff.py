@@ -63,11 +63,6 @@ def _time_zone(programme) -> str:
     return ALADI_COUNTRIES[programme.country].time_zone
 
 
-def _tax_id_label(programme) -> str:
-    """What the programme's country calls a firm's tax ID (RUC, RUT, CUIT...)."""
-    return ALADI_COUNTRIES[programme.country].tax_id_label
-
-
 def _require_manager(user, programme) -> None:
     """They see it (the caller fetched it through permissions) but may not run it: 403."""
     if not permissions.can_manage_programme(user, programme):
@@ -220,7 +215,7 @@ def _eligibility_check(request, programme) -> tuple[EligibilityCheckForm, dict |
             _("No encontramos una empresa de %(country)s con ese %(label)s entre las que usted ve.")
             % {
                 "country": ALADI_COUNTRIES[programme.country].name,
-                "label": ALADI_COUNTRIES[programme.country].tax_id_label,
+                "label": programme.tax_id_label,
             },
         )
         return form, None
@@ -349,7 +344,7 @@ def _enrolment_table(request, cohort: Cohort, *, can_manage: bool) -> dict:
         "state_query": _query_without(request, "page", "estado"),
         "can_manage": can_manage,
         "time_zone": _time_zone(cohort.programme),
-        "tax_id_label": _tax_id_label(cohort.programme),
+        "tax_id_label": cohort.programme.tax_id_label,
     }
 
 
@@ -480,7 +475,7 @@ def cohort_invite(request, public_id):
         "firms": firms,
         "rules": rules_summary(programme),
         "partner_view": permissions.is_partner_view(user),
-        "tax_id_label": _tax_id_label(programme),
+        "tax_id_label": programme.tax_id_label,
     }
     if _partial(request) and request.method == "GET":
         return render(request, "programmes/staff/partials/invite_preview.html", context)
@@ -595,7 +590,7 @@ def invitation_links(request, public_id, fmt: str):
     labels = {value: str(label) for value, label in Enrolment.State.choices}
     filename = f"enlaces-{slugify(cohort.name) or 'promocion'}"
     rows = _link_rows(cohort, enrolments, message=message, labels=labels)
-    header = [ALADI_COUNTRIES[cohort.programme.country].tax_id_label, *LINKS_HEADER]
+    header = [cohort.programme.tax_id_label, *LINKS_HEADER]
     return tabular_response(fmt, filename, header, rows)
 
 
@@ -686,7 +681,7 @@ def session_attendance(request, public_id):
             "cohort": cohort,
             "local_start": timezone.localtime(session.starts_at, ZoneInfo(time_zone)),
             "time_zone": time_zone,
-            "tax_id_label": _tax_id_label(cohort.programme),
+            "tax_id_label": cohort.programme.tax_id_label,
             "rows": [(e, e.pk in present) for e in joined],
             "present_count": sum(1 for e in joined if e.pk in present),
             "can_see_cohort": permissions.cohorts_visible_to(request.user)
